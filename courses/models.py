@@ -1,0 +1,1 @@
+"""Models of the courses app arrive with their own issue; the app is installed so migrations have a home."""

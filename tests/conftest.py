@@ -1,0 +1,107 @@
+"""Fixtures shared by the whole suite, and the rules for which tests run where.
+
+The suite runs twice under CI=true: on SQLite, and on PostgreSQL (TEST_DATABASE_URL).
+Tests marked `postgres` run only in the PostgreSQL pass; they are deselected, not skipped,
+from the SQLite pass. Under CI a missing PostgreSQL or Redis is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+from personnel.models import Role, UnitKind
+from personnel.services import role_assign
+from tests.factories import PersonFactory, UnitFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def service_reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if not service_reachable(url, 6379):
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI but is not reachable at {url}")
+        pytest.skip(f"Redis not reachable at {url}")
+    return url
+
+
+@pytest.fixture
+def city(db):
+    """A small city: region → two districts, each with a department (with an office) and a township."""
+    region = UnitFactory(code="120000", name="示例市", kind=UnitKind.REGION)
+    east = UnitFactory(code="120101", name="东区", kind=UnitKind.REGION, parent=region)
+    west = UnitFactory(code="120102", name="西区", kind=UnitKind.REGION, parent=region)
+    east_dept = UnitFactory(code="12010101", name="东区市场监管局", kind=UnitKind.DEPARTMENT, parent=east)
+    east_office = UnitFactory(code="1201010101", name="东区市场监管局法规科", kind=UnitKind.OFFICE, parent=east_dept)
+    east_town = UnitFactory(code="12010102", name="东区东湖街道", kind=UnitKind.TOWNSHIP, parent=east)
+    west_dept = UnitFactory(code="12010201", name="西区市场监管局", kind=UnitKind.DEPARTMENT, parent=west)
+    for unit in (region, east, west, east_dept):
+        unit.refresh_from_db()
+    return {
+        "region": region,
+        "east": east,
+        "west": west,
+        "east_dept": east_dept,
+        "east_office": east_office,
+        "east_town": east_town,
+        "west_dept": west_dept,
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, unit) → a login account holding that role over the unit's subtree."""
+
+    def _make(role: str | None = None, unit=None, **kwargs):
+        user = UserFactory(**kwargs)
+        if role:
+            role_assign(user=user, role=role, unit=unit)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def east_hr(city, make_user):
+    return make_user(Role.HR_ADMIN, city["east"], username="east_hr")
+
+
+@pytest.fixture
+def west_hr(city, make_user):
+    return make_user(Role.HR_ADMIN, city["west"], username="west_hr")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root_admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def person_factory(db):
+    return PersonFactory
