@@ -24,3 +24,11 @@ CELERY_BROKER_URL = ""
 CELERY_RESULT_BACKEND = ""
 CELERY_TASK_ALWAYS_EAGER = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+import tempfile
+from pathlib import Path
+
+# Uploaded files of the test run stay out of the checkout.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
+STATIC_ROOT = MEDIA_ROOT / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
