@@ -62,13 +62,17 @@ def units_visible_to(*, user, roles=REGISTER_ROLES) -> QuerySet[Unit]:
     return units if q is None else units.filter(q)
 
 
-def people_visible_to(*, user, roles=REGISTER_ROLES) -> QuerySet[Person]:
-    """People the user may see: their subtrees for the register roles; an officer sees only themself."""
+def people_visible_to(*, user, roles=REGISTER_ROLES, include_self: bool = True) -> QuerySet[Person]:
+    """People the user may see: their subtrees for the register roles; an officer sees only themself.
+
+    The admin passes `include_self=False`: there a person's own record is reached through a role's
+    subtree like anybody else's, so an HR admin cannot edit themself from outside their scope.
+    """
     people = Person.objects.all()
     q = unit_scope_q(user=user, prefix="unit__", roles=roles)
     if q is None:
         return people
-    if getattr(user, "is_authenticated", False):
+    if include_self and getattr(user, "is_authenticated", False):
         q |= Q(user=user)
     return people.filter(q)
 

@@ -6,8 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
@@ -168,6 +172,45 @@ def person_link_user(*, person: Person, user, actor=None) -> Person:
     return person
 
 
+@transaction.atomic
+def person_create_account(*, person: Person, username: str, password: str, actor=None):
+    """Open a login account for a person and bind it to them with the officer role.
+
+    The password goes through Django's password validators; the account is created and linked
+    in one transaction, so a refusal leaves nothing behind.
+    """
+    if person.user_id:
+        raise ApplicationError(_("该人员已关联登录账号"))
+    username = (username or "").strip()
+    if not username:
+        raise ApplicationError(_("请填写用户名"), extra={"field": "username"})
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ApplicationError(_("该用户名已被使用"), extra={"field": "username"})
+    user = user_model(username=username, first_name=person.name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError("；".join(exc.messages), extra={"field": "password"}) from None
+    user.set_password(password)
+    user.save()
+    person_link_user(person=person, user=user, actor=actor)
+    return user
+
+
+@transaction.atomic
+def person_delete(*, person: Person, actor=None) -> None:
+    """Remove a record entered by mistake. HR records a departure with a status instead (R8, R16).
+
+    Records that other registers point to (credentials, training, appraisals) cannot be removed.
+    """
+    log(person, "wagtail.delete", user=actor, deleted=True)
+    try:
+        person.delete()
+    except ProtectedError:
+        raise ApplicationError(_("该人员已有关联的业务记录，不能删除；人员离开时请修改人员状态")) from None
+
+
 def _check_unit_parent(*, kind: str, parent: Unit | None) -> None:
     if parent is None and kind != UnitKind.REGION:
         # Top-level units are normally regions, but a department may stand alone in a small install.
@@ -213,11 +256,16 @@ def unit_update(*, unit: Unit, parent: Unit | None | object = ..., actor=None, *
     return unit
 
 
-@transaction.atomic
-def unit_delete(*, unit: Unit, actor=None) -> None:
+def unit_delete_check(*, unit: Unit) -> None:
+    """Raise the reason a unit cannot be deleted, if there is one (the admin asks before confirming)."""
     if unit.get_children_count():
         raise ApplicationError(_("该单位下还有下级单位，不能删除"))
     if Person.objects.filter(unit=unit).exists():
         raise ApplicationError(_("该单位下还有人员，不能删除"))
+
+
+@transaction.atomic
+def unit_delete(*, unit: Unit, actor=None) -> None:
+    unit_delete_check(unit=unit)
     log(unit, "wagtail.delete", user=actor, deleted=True)
     unit.delete()

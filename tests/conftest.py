@@ -105,3 +105,71 @@ def superuser(db):
 @pytest.fixture
 def person_factory(db):
     return PersonFactory
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, transactional_db, settings):
+    """A real `celery worker` process on Redis, sharing the PostgreSQL test database.
+
+    The worker consumes a queue unique to this test, so stale messages from an earlier run
+    cannot reach it, and the test process publishes to that queue instead of running eagerly.
+    """
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    from portal.celery import app
+
+    if connection.vendor != "postgresql":
+        pytest.fail("The Celery worker test needs the PostgreSQL test database (mark it `postgres`).")
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    log_path = Path(settings.MEDIA_ROOT) / f"{queue}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_file = open(log_path, "w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--pool=solo",
+         "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
+        cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+    )
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False, task_default_queue=queue)
+    # An eager .delay() earlier in the session cached the routing (default queue) in app.amqp.
+    vars(app).pop("amqp", None)
+    try:
+        deadline = time.monotonic() + 60
+        while "ready" not in log_path.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield {"queue": queue, "process": worker, "log": log_path}
+    finally:
+        app.conf.update(**saved)
+        # Drop the connections to the test broker so the next test builds fresh pools.
+        from kombu import pools
+
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+        vars(app).pop("amqp", None)
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log_file.close()
