@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -107,3 +108,21 @@ def _import_job_finish(job: ImportJob, status: str, result: dict) -> ImportJob:
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def import_jobs_fail_stale(*, older_than_seconds: int | None = None) -> int:
+    """Mark jobs whose worker died mid-run as failed, so nobody waits on a progress bar for ever.
+
+    A job still running after the task time limit can no longer be running: the worker that
+    claimed it was killed. The import itself wrote nothing (it is one transaction), so the user
+    is simply asked to upload again. One bulk update; safe to run any number of times.
+    """
+    seconds = older_than_seconds if older_than_seconds is not None else settings.CELERY_TASK_TIME_LIMIT + 300
+    cutoff = timezone.now() - dt.timedelta(seconds=seconds)
+    return ImportJob.objects.filter(
+        status__in=(ImportJob.Status.PENDING, ImportJob.Status.RUNNING), created_at__lt=cutoff
+    ).update(
+        status=ImportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        result=refused_result_dict(_("导入任务处理超时，未写入任何数据，请重新上传")),
+    )

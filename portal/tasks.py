@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import import_job_claim, import_job_run
+from .services import import_job_claim, import_job_run, import_jobs_fail_stale
 
 
 @shared_task
@@ -11,3 +11,9 @@ def run_import_job(job_id: int) -> None:
     job = import_job_claim(job_id=job_id)
     if job is not None:
         import_job_run(job=job)
+
+
+@shared_task
+def fail_stale_import_jobs() -> int:
+    """Periodic: jobs abandoned by a dead worker end as failed instead of running for ever."""
+    return import_jobs_fail_stale()

@@ -144,6 +144,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "fail-stale-import-jobs": {"task": "portal.tasks.fail_stale_import_jobs", "schedule": 15 * 60},
+}
 
 # Spreadsheet imports (DESIGN §5.1): limits that keep a hostile file from exhausting the machine.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
