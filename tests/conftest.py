@@ -124,6 +124,11 @@ def celery_worker_process(redis_url, transactional_db, settings):
 
     from portal.celery import app
 
+    from django.contrib.contenttypes.models import ContentType
+
+    # An earlier transactional test flushed the tables and post_migrate recreated the content
+    # types under new ids; the process-wide cache still holds the old ones.
+    ContentType.objects.clear_cache()
     if connection.vendor != "postgresql":
         pytest.fail("The Celery worker test needs the PostgreSQL test database (mark it `postgres`).")
     db = connection.settings_dict
