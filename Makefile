@@ -10,7 +10,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-deps venv install install-test messages migrate seed bench-import clean
+.PHONY: run test system-deps venv install messages makemessages migrate bench-import clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,6 +38,10 @@ venv install: $(VENV)/.installed
 
 messages: install
 	$(PY) manage.py compilemessages -v0 --ignore=.venv
+
+# Refresh the English catalogue after changing user-facing strings (msgids are the Chinese text).
+makemessages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=scripts --ignore=static_collected --ignore=locale
 
 migrate: install messages
 	$(PY) manage.py migrate --noinput -v0

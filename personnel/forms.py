@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Min
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -23,7 +24,7 @@ class UnitTreeLabelMixin:
         if getattr(self, "_min_depth", None) is None:
             self._min_depth = self.queryset.aggregate(depth=Min("depth"))["depth"] or 1
         indent = "\u3000" * max(unit.depth - self._min_depth, 0)
-        return f"{indent}{unit.name}（{unit.code}）"
+        return indent + pgettext("name with detail", "%(name)s（%(detail)s）") % {"name": unit.name, "detail": unit.code}
 
 
 class UnitChoiceField(UnitTreeLabelMixin, forms.ModelChoiceField):
@@ -163,7 +164,9 @@ class RoleAssignmentForm(ServiceModelForm):
     @staticmethod
     def _user_label(user) -> str:
         full_name = user.get_full_name()
-        return f"{user.get_username()}（{full_name}）" if full_name else user.get_username()
+        if not full_name:
+            return user.get_username()
+        return pgettext("name with detail", "%(name)s（%(detail)s）") % {"name": user.get_username(), "detail": full_name}
 
     def clean(self):
         cleaned = super().clean()

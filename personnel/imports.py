@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal.errors import ApplicationError
 from portal.imports.engine import (
@@ -87,7 +87,7 @@ class UnitImport(ImportKind):
     """单位: the organisation tree. A unit may name a parent anywhere in the file or already stored."""
 
     name = "units"
-    label = gettext_lazy("单位")
+    label = pgettext_lazy("heading", "单位")
     key = ("code",)
     permissions = ("personnel.add_unit", "personnel.change_unit")
     scope_roles = (Role.HR_ADMIN, Role.ISSUING_AUTHORITY)

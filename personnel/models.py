@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
@@ -31,7 +32,8 @@ ACCOUNTABLE_KINDS = (UnitKind.DEPARTMENT, UnitKind.AFFILIATED, UnitKind.TOWNSHIP
 
 
 class ReviewerBasis(models.TextChoices):
-    ENFORCEMENT_OFFICERS = "enforcement_officers", _("执法人员")
+    # The same Chinese word is the role's name; English needs the plural here, hence the context.
+    ENFORCEMENT_OFFICERS = "enforcement_officers", pgettext_lazy("reviewer basis", "执法人员")
     ALL_STAFF = "all_staff", _("全部人员")
 
 
@@ -111,7 +113,11 @@ class ReviewerRule:
 
 
 class Unit(MP_Node):
-    """单位: a node of the organisation tree (DESIGN §2)."""
+    """单位: a node of the organisation tree (DESIGN §2).
+
+    Chinese nouns have no plural: model names carry a gettext context so that English can tell
+    "unit" from "units" (and "person" from "people") while the Chinese msgid stays the same.
+    """
 
     code = models.CharField(_("单位编码"), max_length=32, unique=True)
     name = models.CharField(_("单位名称"), max_length=128)
@@ -142,8 +148,8 @@ class Unit(MP_Node):
     node_order_by = ["code"]
 
     class Meta:
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name = pgettext_lazy("model name", "单位")
+        verbose_name_plural = pgettext_lazy("model name plural", "单位")
 
     def __str__(self) -> str:
         return self.name
@@ -214,8 +220,8 @@ class Person(models.Model):
     objects = PersonQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("人员")
-        verbose_name_plural = _("人员")
+        verbose_name = pgettext_lazy("model name", "人员")
+        verbose_name_plural = pgettext_lazy("model name plural", "人员")
         ordering = ["unit__path", "name", "pk"]
         indexes = [models.Index(fields=["unit", "status", "post_type"], name="person_unit_status_post")]
         constraints = [
@@ -268,8 +274,8 @@ class RoleAssignment(models.Model):
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("角色授权")
-        verbose_name_plural = _("角色授权")
+        verbose_name = pgettext_lazy("model name", "角色授权")
+        verbose_name_plural = pgettext_lazy("model name plural", "角色授权")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "unit"], name="role_assignment_unique"),
             models.CheckConstraint(

@@ -191,7 +191,8 @@ def person_create_account(*, person: Person, username: str, password: str, actor
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ApplicationError("；".join(exc.messages), extra={"field": "password"}) from None
+        # Django's password messages are whole sentences in every language: a space reads right in both.
+        raise ApplicationError(" ".join(exc.messages), extra={"field": "password"}) from None
     user.set_password(password)
     user.save()
     person_link_user(person=person, user=user, actor=actor)

@@ -28,10 +28,11 @@ from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.auth import require_admin_access
@@ -52,6 +53,7 @@ from portal.errors import ApplicationError
 
 from .forms import AccountCreateForm, PersonForm, RoleAssignmentForm, UnitForm, UnitTreeLabelMixin
 from .idnumber import mask_id_number
+from .imports import PersonImport, UnitImport
 from .models import (
     EmploymentKind,
     Person,
@@ -293,7 +295,7 @@ def describe_changes(model, data: dict | None) -> str:
                 "new": _display_value(model, field_name, new),
             }
         )
-    return "；".join(parts)
+    return pgettext("list separator", "；").join(parts)
 
 
 class ScopedHistoryView(ScopedObjectMixin, HistoryView):
@@ -439,7 +441,7 @@ class PersonalDataMixin:
 
 class PersonIndexView(PersonalDataMixin, ScopedIndexView):
     add_item_label = gettext_lazy("新增人员")
-    export_filename = "人员名册"
+    export_filename = gettext_lazy("人员名册")
     list_export = [
         "name",
         "id_number",
@@ -454,20 +456,11 @@ class PersonIndexView(PersonalDataMixin, ScopedIndexView):
         "phone",
         "title",
     ]
-    # The headings are the import contract's (DESIGN §5.1), so an HR export can be corrected and re-imported.
+    # The headings and the values are the import contract's (DESIGN §5.1) in every language, so an
+    # HR export can be corrected and re-imported; 单位名称 is there for reading and ignored on import.
     export_headings = {
-        "name": gettext_lazy("姓名"),
-        "id_number": gettext_lazy("身份证号"),
-        "unit_code": gettext_lazy("单位编码"),
-        "unit_name": gettext_lazy("单位名称"),
-        "post_type": gettext_lazy("岗位类别"),
-        "status": gettext_lazy("人员状态"),
-        "employment_kind": gettext_lazy("人员类别"),
-        "appointed_on": gettext_lazy("任职日期"),
-        "legal_qualification_no": gettext_lazy("法律职业资格证书编号"),
-        "is_public_lawyer": gettext_lazy("公职律师"),
-        "phone": gettext_lazy("手机号"),
-        "title": gettext_lazy("职务"),
+        **{column.field: column.header for column in PersonImport.columns},
+        "unit_name": UnitImport().column("name").header,
     }
 
     @cached_property
@@ -487,6 +480,10 @@ class PersonIndexView(PersonalDataMixin, ScopedIndexView):
         return person_search(queryset=queryset, text=self.search_query)
 
     def to_row_dict(self, item: Person) -> dict:
+        with translation.override(None):
+            return self._contract_row(item)
+
+    def _contract_row(self, item: Person) -> dict:
         return {
             "name": item.name,
             "id_number": self.shown_id_number(item),
@@ -832,7 +829,7 @@ class UnitViewSet(ScopedModelViewSet):
     name = "personnel_units"
     url_prefix = "personnel/units"
     icon = "site"
-    menu_label = gettext_lazy("单位")
+    menu_label = pgettext_lazy("heading", "单位")
     menu_order = 100
     list_per_page = 100
     search_fields = ["name", "code"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
@@ -77,8 +78,8 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("导入任务")
-        verbose_name_plural = _("导入任务")
+        verbose_name = pgettext_lazy("model name", "导入任务")
+        verbose_name_plural = pgettext_lazy("model name plural", "导入任务")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
@@ -64,9 +64,26 @@ def import_job_claim(*, job_id: int) -> ImportJob | None:
     return ImportJob.objects.select_related("created_by").get(pk=job_id)
 
 
-def import_job_run(*, job: ImportJob) -> ImportJob:
-    """Run a claimed job through the import engine and record its outcome and error workbook."""
+def _uploader_language(job: ImportJob) -> str | None:
+    """The admin language of the user who uploaded the file, whose screens will show the job's messages."""
+    profile = getattr(job.created_by, "wagtail_userprofile", None) if job.created_by_id else None
+    return profile.get_preferred_language() if profile is not None else None
 
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Run a claimed job through the import engine and record its outcome and error workbook.
+
+    The messages are stored as text, so they are written in the uploader's admin language: a
+    Celery worker would otherwise write them in the default language whatever the user reads.
+    """
+    language = _uploader_language(job)
+    if language is None:
+        return _import_job_run(job)
+    with translation.override(language):
+        return _import_job_run(job)
+
+
+def _import_job_run(job: ImportJob) -> ImportJob:
     def progress(processed: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=processed, total_rows=total)
 

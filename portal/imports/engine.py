@@ -41,7 +41,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from portal.errors import ApplicationError
 
@@ -361,7 +361,7 @@ def get_kind(name: str) -> ImportKind:
     try:
         return _REGISTRY[name]
     except KeyError:
-        names = "、".join(_REGISTRY)
+        names = pgettext("enumeration separator", "、").join(_REGISTRY)
         raise ImportRefused(
             _("未知的导入类型「%(name)s」，可选：%(names)s") % {"name": name, "names": names}
         ) from None
@@ -874,10 +874,15 @@ def build_error_workbook(*, result: ImportResult) -> bytes:
 
     table = result.table
     if table is not None:
+        separator = pgettext("list separator", "；")
         original = workbook.create_sheet(_("原始数据"))
         messages: dict[int, list[str]] = {}
         for error in result.errors:
-            label = f"{error['column']}：{error['message']}" if error["column"] else error["message"]
+            label = (
+                _("%(column)s：%(message)s") % {"column": error["column"], "message": error["message"]}
+                if error["column"]
+                else error["message"]
+            )
             messages.setdefault(error["row"], []).append(label)
         explain_col = len(table.headers) + 1
         for col, header in enumerate(table.headers, start=1):
@@ -889,12 +894,12 @@ def build_error_workbook(*, result: ImportResult) -> bytes:
                 if text:
                     original.cell(row=number, column=col, value=neutralize(text))
             if number in messages:
-                cell = original.cell(row=number, column=explain_col, value=neutralize("；".join(messages[number])))
+                cell = original.cell(row=number, column=explain_col, value=neutralize(separator.join(messages[number])))
                 for col in range(1, explain_col + 1):
                     original.cell(row=number, column=col).fill = highlight
         if table.header_row in messages:
             original.cell(
-                row=table.header_row, column=explain_col + 1, value=neutralize("；".join(messages[table.header_row]))
+                row=table.header_row, column=explain_col + 1, value=neutralize(separator.join(messages[table.header_row]))
             )
         original.column_dimensions[original.cell(row=1, column=explain_col).column_letter].width = 60
     return _workbook_bytes(workbook)
@@ -933,6 +938,7 @@ def build_template(*, kind: ImportKind) -> bytes:
     sheet.freeze_panes = "A2"
 
     guide = workbook.create_sheet(_("填写说明"))
+    separator = pgettext("list separator", "；")
     guide.append([_("列名"), _("是否必填"), _("格式"), _("可选值 / 说明"), _("示例")])
     for cell in guide[1]:
         cell.font = Font(bold=True)
@@ -948,9 +954,9 @@ def build_template(*, kind: ImportKind) -> bytes:
                 allowed += str(_("；留空默认为“%(label)s”") % {"label": _TRUE_LABEL if column.default else _FALSE_LABEL})
         else:
             allowed = ""
-        description = "；".join(part for part in (str(allowed), str(column.help)) if part)
+        description = separator.join(part for part in (str(allowed), str(column.help)) if part)
         if column.max_length:
-            description = "；".join(
+            description = separator.join(
                 part for part in (description, str(_("最多 %(max)d 个字符") % {"max": column.max_length})) if part
             )
         guide.append(
@@ -972,7 +978,7 @@ def build_template(*, kind: ImportKind) -> bytes:
         _("再次导入相同的数据不会重复登记；更新已有记录时，留空的选填单元格保持原值不变。"),
         *kind.notes,
     ]
-    guide.append([_("说明")])
+    guide.append([pgettext("import template", "说明")])
     guide.cell(row=guide.max_row, column=1).font = Font(bold=True)
     for note in general_notes:
         guide.append([str(note)])

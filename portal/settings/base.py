@@ -118,7 +118,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:my_profile"
 LOGOUT_REDIRECT_URL = "/"
 
-WAGTAIL_SITE_NAME = "执法人员培训·考试·证件管理平台"
+# Translated: the admin greets an English user with it ("Welcome to the … Wagtail CMS").
+WAGTAIL_SITE_NAME = _("执法人员培训·考试·证件管理平台")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Wagtail's login form leaves the password label in English. Avatars from gravatar.com and the

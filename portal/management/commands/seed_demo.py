@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from personnel.models import Role
 from portal.demo import seed_demo
@@ -45,7 +46,7 @@ def _quiet(*logger_names: str):
 
 
 class Command(BaseCommand):
-    help = _("生成示例市的单位、人员、演示账号和首页内容；重复执行不会产生重复数据。")
+    help = gettext_lazy("生成示例市的单位、人员、演示账号和首页内容；重复执行不会产生重复数据。")
 
     def handle(self, *args, **options):
         try:
