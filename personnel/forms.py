@@ -15,6 +15,7 @@ from portal.errors import ApplicationError
 from .idnumber import InvalidIdNumber, parse_id_number
 from .models import Person, PostType, ReviewerBasis, Role, RoleAssignment, Unit
 from .permissions import person_permission_policy, unit_permission_policy
+from .services import PERSON_FIELDS, UNIT_FIELDS
 
 
 class UnitTreeLabelMixin:
@@ -67,35 +68,11 @@ class PersonForm(ServiceModelForm):
     )
     unit = UnitChoiceField(label=_("单位"), empty_label=_("请选择单位"))
 
-    service_fields = (
-        "name",
-        "id_number",
-        "unit",
-        "post_type",
-        "status",
-        "employment_kind",
-        "is_public_lawyer",
-        "legal_qualification_no",
-        "appointed_on",
-        "phone",
-        "title",
-    )
+    service_fields = PERSON_FIELDS
 
     class Meta:
         model = Person
-        fields = [
-            "name",
-            "id_number",
-            "unit",
-            "post_type",
-            "status",
-            "employment_kind",
-            "is_public_lawyer",
-            "legal_qualification_no",
-            "appointed_on",
-            "phone",
-            "title",
-        ]
+        fields = list(PERSON_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,11 +98,11 @@ class UnitForm(ServiceModelForm):
         help_text=_("上级单位变更后，其下级单位随之移动"),
     )
 
-    service_fields = ("code", "name", "kind", "domain", "reviewer_basis", "reviewer_percent", "reviewer_minimum")
+    service_fields = UNIT_FIELDS
 
     class Meta:
         model = Unit
-        fields = ["parent", "code", "name", "kind", "domain", "reviewer_basis", "reviewer_percent", "reviewer_minimum"]
+        fields = ["parent", *UNIT_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from portal.imports.engine import (
 
 from .idnumber import InvalidIdNumber, parse_id_number
 from .models import EmploymentKind, Person, PersonStatus, PostType, ReviewerBasis, Role, Unit, UnitKind
-from .services import person_update, unit_update
+from .services import PERSON_FIELDS, UNIT_FIELDS, person_update, unit_update
 
 _CHUNK = 900  # stays under SQLite's limit on query parameters
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{2,19}$")
@@ -78,7 +78,7 @@ class UnitPlan(Plan):
     actions: list[_UnitAction] = field(default_factory=list)
 
 
-_UNIT_FIELDS = ("name", "kind", "domain", "reviewer_basis", "reviewer_percent", "reviewer_minimum")
+_UNIT_FIELDS = tuple(name for name in UNIT_FIELDS if name != "code")
 _UNIT_BLANKS: dict[str, Any] = {"domain": "", "reviewer_basis": "", "reviewer_percent": None, "reviewer_minimum": None}
 
 
@@ -274,18 +274,8 @@ class UnitImport(ImportKind):
 # People ----------------------------------------------------------------------------------------
 
 
-_PERSON_FIELDS = (
-    "name",
-    "unit",
-    "post_type",
-    "status",
-    "employment_kind",
-    "is_public_lawyer",
-    "legal_qualification_no",
-    "appointed_on",
-    "phone",
-    "title",
-)
+# The key (身份证号) is matched, never updated.
+_PERSON_FIELDS = tuple(name for name in PERSON_FIELDS if name != "id_number")
 
 
 @dataclass
