@@ -523,6 +523,15 @@ class PersonCreateView(ScopedCreateView):
 
 
 class PersonAccountButtonMixin:
+    """Adds 开通登录账号 to the header menu of a person's edit and inspect pages."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if button := self.account_button():
+            buttons.append(button)
+        return buttons
+
     def account_button(self):
         person = self.object
         if person.user_id is None and self.user_can("change", person):
@@ -538,13 +547,6 @@ class PersonAccountButtonMixin:
 class PersonEditView(PersonAccountButtonMixin, ScopedEditView):
     def save_instance(self):
         return person_update(person=self.object, actor=self.request.user, **self.form.service_values())
-
-    @cached_property
-    def header_more_buttons(self):
-        buttons = list(super().header_more_buttons)
-        if button := self.account_button():
-            buttons.append(button)
-        return buttons
 
 
 class PersonDeleteView(ScopedDeleteView):
@@ -568,13 +570,6 @@ class PersonInspectView(PersonalDataMixin, PersonAccountButtonMixin, ScopedInspe
 
     def get_user_display_value(self):
         return self.object.user.get_username() if self.object.user_id else _("未开通")
-
-    @cached_property
-    def header_more_buttons(self):
-        buttons = list(super().header_more_buttons)
-        if button := self.account_button():
-            buttons.append(button)
-        return buttons
 
 
 class PersonAccountView(ScopedObjectMixin, PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, FormView):

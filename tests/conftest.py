@@ -98,6 +98,16 @@ def west_hr(city, make_user):
 
 
 @pytest.fixture
+def east_head(city, make_user):
+    return make_user(Role.DEPARTMENT_HEAD, city["east"], username="east_head")
+
+
+@pytest.fixture
+def east_authority(city, make_user):
+    return make_user(Role.ISSUING_AUTHORITY, city["east"], username="east_authority")
+
+
+@pytest.fixture
 def superuser(db):
     return UserFactory(username="root_admin", is_superuser=True, is_staff=True)
 

@@ -103,16 +103,6 @@ def _expected(user_key: str, model_key: str, needs, region: str | None) -> str:
 
 
 @pytest.fixture
-def east_head(city, make_user):
-    return make_user(Role.DEPARTMENT_HEAD, city["east"], username="east_head")
-
-
-@pytest.fixture
-def east_authority(city, make_user):
-    return make_user(Role.ISSUING_AUTHORITY, city["east"], username="east_authority")
-
-
-@pytest.fixture
 def officer(city, make_user):
     user = make_user(username="officer")
     person_link_user(person=PersonFactory(unit=city["east_office"], name="执法员本人"), user=user)

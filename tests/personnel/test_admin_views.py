@@ -48,16 +48,6 @@ def _export_rows(response) -> list[tuple]:
     return list(load_workbook(BytesIO(body)).active.iter_rows(values_only=True))
 
 
-@pytest.fixture
-def east_head(city, make_user):
-    return make_user(Role.DEPARTMENT_HEAD, city["east"], username="east_head")
-
-
-@pytest.fixture
-def east_authority(city, make_user):
-    return make_user(Role.ISSUING_AUTHORITY, city["east"], username="east_authority")
-
-
 # ---------------------------------------------------------------------------------------------
 # Person index
 # ---------------------------------------------------------------------------------------------
